@@ -1,0 +1,212 @@
+//! `check` and `watch`: grade an exercise and show the verdict.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+
+use crate::course::{Course, Exercise, Tree};
+use crate::grade::{self, Mode, Outcome, Request};
+use crate::progress::{Progress, Store};
+use crate::report::{self, Part};
+
+/// The result of grading one exercise: its plain tests and, where it has them, its loom models.
+pub struct Graded {
+    pub tests: Outcome,
+    pub loom: Option<Outcome>,
+}
+
+impl Graded {
+    pub fn all_passed(&self) -> bool {
+        self.tests.all_passed() && self.loom.as_ref().is_none_or(Outcome::all_passed)
+    }
+
+    pub fn render(&self, exercise: &str, course: &Course) -> String {
+        let mut parts = vec![Part {
+            title: "tests",
+            outcome: &self.tests,
+        }];
+        if let Some(loom) = &self.loom {
+            parts.push(Part {
+                title: "loom models (every interleaving, LOOM_MAX_PREEMPTIONS=2)",
+                outcome: loom,
+            });
+        }
+        let timeout =
+            grade::grade_timeout(&nextest_config(course)).unwrap_or(Duration::from_secs(10));
+        report::render(exercise, &parts, timeout)
+    }
+}
+
+pub fn nextest_config(course: &Course) -> PathBuf {
+    course.root.join(".config/nextest.toml")
+}
+
+/// Grades one exercise in one tree. The loom models run only once the plain tests compile.
+pub fn grade_exercise(
+    course: &Course,
+    exercise: &Exercise,
+    tree: Tree,
+    show_progress: bool,
+) -> Result<Graded> {
+    let target = course.root.join("target");
+    let mut request = Request {
+        workspace: course.workspace(tree),
+        package: exercise.name.clone(),
+        config: nextest_config(course),
+        target_dir: target.clone(),
+        mode: Mode::Tests,
+        show_progress,
+    };
+    let tests = grade::run(&request)?;
+    let loom = if exercise.meta.loom && !matches!(tests, Outcome::CompileError(_)) {
+        request.mode = Mode::Loom;
+        // loom needs every crate built with `--cfg loom`; a target dir of its own keeps the
+        // normal build from being thrown away each time.
+        request.target_dir = target.join("loom");
+        Some(grade::run(&request)?)
+    } else {
+        None
+    };
+    Ok(Graded { tests, loom })
+}
+
+/// The exercise to work on: the first in course order that has not passed.
+pub fn current<'c>(course: &'c Course, progress: &Progress) -> Option<&'c Exercise> {
+    course
+        .exercises
+        .iter()
+        .find(|e| !progress.passed.contains(&e.name))
+}
+
+/// `cargo xtask check [EX]`: returns whether every test passed.
+pub fn check(course: &Course, name: Option<&str>, tree: Tree) -> Result<bool> {
+    let store = Store::new(&course.root);
+    let exercise = match name {
+        Some(name) => course.find(name)?,
+        None => match current(course, &store.load()?) {
+            Some(exercise) => exercise,
+            None => {
+                println!(
+                    "Every exercise passes. Well done! `cargo xtask list` shows the whole course."
+                );
+                return Ok(true);
+            }
+        },
+    };
+    Ok(check_one(course, exercise, tree, &store)?.all_passed())
+}
+
+fn check_one(course: &Course, exercise: &Exercise, tree: Tree, store: &Store) -> Result<Graded> {
+    let what = course.exercise_dir(exercise, tree);
+    eprintln!(
+        "Grading `{}` ({})...",
+        exercise.name,
+        what.strip_prefix(&course.root).unwrap_or(&what).display()
+    );
+    let graded = grade_exercise(course, exercise, tree, true)?;
+    anstream::print!("{}", graded.render(&exercise.name, course));
+    if tree == Tree::Starter {
+        store.record(&exercise.name, graded.all_passed())?;
+        if graded.all_passed() {
+            let progress = store.load()?;
+            match current(course, &progress) {
+                Some(next) => println!(
+                    "Next: `{}`{}. Grade it with `cargo xtask check {}`.",
+                    next.name,
+                    next.page
+                        .as_ref()
+                        .map(|p| format!(" (book page {})", p.display()))
+                        .unwrap_or_default(),
+                    next.name
+                ),
+                None => println!("That was the last exercise: the whole course passes."),
+            }
+        }
+    }
+    Ok(graded)
+}
+
+/// `cargo xtask watch`: re-grades the current exercise whenever one of its files changes, and
+/// moves on to the next one when it passes.
+pub fn watch(course: &Course, name: Option<&str>) -> Result<()> {
+    let store = Store::new(&course.root);
+    let (events, changes) = mpsc::channel::<DebounceEventResult>();
+    // Debounced: an editor's save is often several writes; grade once, after they settle.
+    let mut debouncer = new_debouncer(Duration::from_millis(300), events)
+        .context("cannot start the file watcher")?;
+    let watcher = debouncer.watcher();
+    let exercises_dir = course.root.join("exercises");
+    let watching = watcher
+        .watch(&exercises_dir, notify::RecursiveMode::Recursive)
+        .is_ok();
+    if !watching {
+        eprintln!(
+            "note: file-change events are unavailable here; checking for changes every second instead."
+        );
+    }
+
+    let mut pinned = match name {
+        Some(name) => Some(course.find(name)?.clone()),
+        None => None,
+    };
+    loop {
+        let exercise = match &pinned {
+            Some(exercise) => exercise.clone(),
+            None => match current(course, &store.load()?) {
+                Some(exercise) => exercise.clone(),
+                None => {
+                    println!("Every exercise passes. Well done!");
+                    return Ok(());
+                }
+            },
+        };
+        let dir = course.exercise_dir(&exercise, Tree::Starter);
+        let graded = check_one(course, &exercise, Tree::Starter, &store)?;
+        if graded.all_passed() && pinned.is_none() {
+            continue;
+        }
+        pinned = pinned.filter(|_| !graded.all_passed());
+        println!(
+            "\nWatching {} for changes (Ctrl-C to stop)...",
+            dir.strip_prefix(&course.root).unwrap_or(&dir).display()
+        );
+        // Wait for a change to this exercise. Events are the fast path; a cheap fingerprint of
+        // the files, compared once a second, catches file systems that deliver no events.
+        let before = fingerprint(&exercise, course)?;
+        loop {
+            match changes.recv_timeout(Duration::from_secs(1)) {
+                Ok(Ok(events)) if events.iter().any(|e| e.path.starts_with(&dir)) => break,
+                Ok(_) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    anyhow::bail!("the file watcher stopped")
+                }
+            }
+            if fingerprint(&exercise, course)? != before {
+                break;
+            }
+        }
+        // Drain the burst of events the save produced.
+        while changes.try_recv().is_ok() {}
+        println!();
+    }
+}
+
+/// Modification times and sizes of an exercise's files: changes when any file is saved.
+fn fingerprint(exercise: &Exercise, course: &Course) -> Result<Vec<(PathBuf, SystemTime, u64)>> {
+    let dir = course.exercise_dir(exercise, Tree::Starter);
+    let mut files = Vec::new();
+    crate::course::collect_files(&dir.join("src"), &mut files)?;
+    crate::course::collect_files(&dir.join("tests"), &mut files)?;
+    files.sort();
+    Ok(files
+        .into_iter()
+        .filter_map(|f| {
+            let meta = std::fs::metadata(&f).ok()?;
+            Some((f, meta.modified().ok()?, meta.len()))
+        })
+        .collect())
+}
