@@ -146,6 +146,13 @@ pub fn run(request: &Request) -> Result<Outcome> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // When the runner itself runs under nextest (its own tests do), the outer run's settings
+    // must not leak into the inner one.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("NEXTEST") && key != "NEXTEST_HIDE_PROGRESS_BAR" {
+            cmd.env_remove(key);
+        }
+    }
     if request.mode == Mode::Loom {
         cmd.args(["--cargo-profile", "release", "-E", "binary(loom)"])
             .env("RUSTFLAGS", "--cfg loom")
@@ -260,7 +267,7 @@ fn read_stderr(stderr: impl Read, request: &Request) -> String {
 fn compiler_output(stderr: &str) -> String {
     static NOISE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^\s*(Compiling|Checking|Finished|Blocking|Downloaded|Downloading|Updating|Locking|Adding|Fresh)\b|^warning: build failed, waiting for other jobs to finish|^error: command `.*` exited with code",
+            r"^\s*(Compiling|Checking|Finished|Blocking|Downloaded|Downloading|Updating|Locking|Adding|Fresh)\b|^warning: build failed, waiting for other jobs to finish|^error: command `.*` exited with code|^error: could not compile `",
         )
         .unwrap()
     });

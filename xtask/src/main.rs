@@ -1,24 +1,13 @@
 //! `cargo xtask`: the course runner. This file only parses the command line and dispatches;
 //! each command lives in a module of its own.
 
-mod book;
-mod check;
-mod course;
-mod files;
-mod grade;
-mod hint;
-mod links;
-mod list;
-mod progress;
-mod report;
-mod verify;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::course::{Course, Tree};
+use xtask::course::{Course, Tree};
+use xtask::{book, check, files, hint, list, verify};
 
 #[derive(Parser)]
 #[command(
