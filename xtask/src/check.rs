@@ -59,6 +59,7 @@ pub fn grade_exercise(
         target_dir: target.clone(),
         mode: Mode::Tests,
         show_progress,
+        output_cap: std::env::current_exe().ok(),
     };
     let tests = grade::run(&request)?;
     let loom = if exercise.meta.loom && !matches!(tests, Outcome::CompileError(_)) {

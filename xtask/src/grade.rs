@@ -15,6 +15,8 @@ use anyhow::{Context, Result, bail};
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::cap;
+
 /// What to grade and where.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -28,6 +30,9 @@ pub struct Request {
     pub mode: Mode,
     /// Print a status line while cargo builds.
     pub show_progress: bool,
+    /// The runner's own executable, run as each test's target runner to bound its output
+    /// (see [`crate::cap`]); `None` runs the tests directly.
+    pub output_cap: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +67,8 @@ pub struct TestResult {
     pub binary: String,
     pub name: String,
     pub verdict: Verdict,
+    /// Panics in threads of a passing test: nobody joined them, so the test never saw them.
+    pub unseen_panics: Vec<Panic>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,18 +77,33 @@ pub enum Verdict {
     /// The test panicked: an assertion, an `unwrap`, a `todo!()`.
     Failed {
         panics: Vec<Panic>,
-        output: String,
+        output: Output,
     },
     /// nextest ended the test at the profile's time limit.
     TimedOut {
-        output: String,
+        output: Output,
     },
     /// The test process died without a panic (abort, signal, stack overflow).
     Crashed {
         how: String,
-        output: String,
+        output: Output,
+    },
+    /// The test returned, but a process it started was still running and holding its output.
+    Leaked {
+        output: Output,
     },
 }
+
+/// The end of what a test printed: at most [`OUTPUT_KEPT`] bytes, and how much was cut.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Output {
+    pub tail: String,
+    pub cut_bytes: usize,
+}
+
+/// How much of a test's output the runner keeps; a test printing without end cannot make the
+/// report (or the runner's memory) grow with it.
+pub const OUTPUT_KEPT: usize = 16 * 1024;
 
 /// One `thread '...' panicked at ...` report from a test's stderr.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +174,12 @@ pub fn run(request: &Request) -> Result<Outcome> {
         if key.to_string_lossy().starts_with("NEXTEST") && key != "NEXTEST_HIDE_PROGRESS_BAR" {
             cmd.env_remove(key);
         }
+    }
+    if let Some(exe) = &request.output_cap {
+        cmd.arg("--config").arg(format!(
+            "target.'cfg(all())'.runner = [{:?}, \"cap-output\", \"--\"]",
+            exe.to_string_lossy()
+        ));
     }
     if request.mode == Mode::Loom {
         cmd.args(["--cargo-profile", "release", "-E", "binary(loom)"])
@@ -293,8 +321,6 @@ struct JunitSuite {
 struct JunitCase {
     #[serde(rename = "@name")]
     name: String,
-    #[serde(rename = "@time", default)]
-    time: Option<f64>,
     #[serde(default)]
     failure: Option<JunitFailure>,
     #[serde(default)]
@@ -330,11 +356,16 @@ pub fn parse_junit(xml: &str, package: &str) -> Result<Vec<TestResult>> {
             .to_string();
         for case in suite.cases {
             let verdict = verdict_of(&case);
-            let _ = case.time;
+            let unseen_panics = if verdict == Verdict::Passed {
+                parse_panics(tail_of(case.stderr.as_deref().unwrap_or("")).0)
+            } else {
+                Vec::new()
+            };
             results.push(TestResult {
                 binary: binary.clone(),
                 name: case.name,
                 verdict,
+                unseen_panics,
             });
         }
     }
@@ -344,14 +375,31 @@ pub fn parse_junit(xml: &str, package: &str) -> Result<Vec<TestResult>> {
 
 fn verdict_of(case: &JunitCase) -> Verdict {
     let Some(failure) = case.failure.as_ref().or(case.error.as_ref()) else {
+        if case
+            .stderr
+            .as_deref()
+            .is_some_and(|e| e.contains(cap::LEAK_MARKER))
+        {
+            return Verdict::Leaked {
+                output: test_output(
+                    case.stdout.as_deref().unwrap_or(""),
+                    case.stderr.as_deref().unwrap_or(""),
+                ),
+            };
+        }
         return Verdict::Passed;
     };
-    let stderr = case.stderr.as_deref().unwrap_or("");
-    let stdout = case.stdout.as_deref().unwrap_or("");
-    let output = test_output(stdout, stderr);
+    let (stderr, _) = tail_of(case.stderr.as_deref().unwrap_or(""));
+    let output = test_output(
+        case.stdout.as_deref().unwrap_or(""),
+        case.stderr.as_deref().unwrap_or(""),
+    );
     let kind = failure.kind.to_lowercase();
     if kind.contains("timeout") {
         return Verdict::TimedOut { output };
+    }
+    if kind.contains("leak") {
+        return Verdict::Leaked { output };
     }
     let mut panics = parse_panics(stderr);
     if panics.is_empty() {
@@ -366,28 +414,63 @@ fn verdict_of(case: &JunitCase) -> Verdict {
     Verdict::Failed { panics, output }
 }
 
-/// What a test printed, minus libtest's own framing lines.
-fn test_output(stdout: &str, stderr: &str) -> String {
+/// The last [`OUTPUT_KEPT`] bytes of `text` (cut at a line start), and how many bytes were cut.
+fn tail_of(text: &str) -> (&str, usize) {
+    if text.len() <= OUTPUT_KEPT {
+        return (text, 0);
+    }
+    let mut start = text.len() - OUTPUT_KEPT;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let start = text[start..].find('\n').map_or(start, |i| start + i + 1);
+    (&text[start..], start)
+}
+
+/// What a test printed (stdout, then stderr), minus libtest's own framing lines, bounded.
+fn test_output(stdout: &str, stderr: &str) -> Output {
     static LIBTEST: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(running \d+ tests?|test .* \.\.\. .*|failures:|    \S+|test result: .*|successes:)$")
             .unwrap()
     });
+    static CUT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"{}(\d+) bytes cut\]",
+            regex::escape(cap::CUT_MARKER)
+        ))
+        .unwrap()
+    });
+    static THREAD_ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"thread '([^']*)' \(\d+\)").unwrap());
+    let (stdout, cut_out) = tail_of(stdout);
+    let (stderr, cut_err) = tail_of(stderr);
+    let cut_by_cap: usize = CUT
+        .captures_iter(stdout)
+        .chain(CUT.captures_iter(stderr))
+        .filter_map(|c| c[1].parse::<usize>().ok())
+        .sum();
     let mut lines: Vec<&str> = stdout
         .lines()
         .filter(|l| !l.trim().is_empty() && !LIBTEST.is_match(l))
         .collect();
     lines.extend(stderr.lines().filter(|l| !l.trim().is_empty()));
-    lines.join("\n")
+    lines.retain(|l| !l.starts_with(cap::CUT_MARKER));
+    Output {
+        tail: THREAD_ID
+            .replace_all(&lines.join("\n"), "thread '$1'")
+            .into_owned(),
+        cut_bytes: cut_out + cut_err + cut_by_cap,
+    }
 }
 
 fn crash_description(kind: &str, message: &str, stderr: &str) -> String {
     if stderr.contains("has overflowed its stack") {
-        return "the stack overflowed (unbounded recursion?)".into();
+        return "the stack overflowed: a recursion that never reaches its base case, or a very large value on the stack".into();
     }
     let detail = if message.is_empty() { kind } else { message };
     let detail = detail.trim_start_matches("test ");
     if detail.contains("SIGABRT") || detail.contains("abort") {
-        "the process aborted (std::process::abort, a panic while panicking, or a failed allocation)"
+        "the process aborted: std::process::abort, a panic while already panicking, or a failed allocation"
             .into()
     } else if detail.contains("SIGSEGV") {
         "the process crashed with a segmentation fault (invalid memory access in unsafe code)"

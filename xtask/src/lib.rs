@@ -2,6 +2,7 @@
 //! It is a library so that the runner's own tests can grade fixture exercises with it.
 
 pub mod book;
+pub mod cap;
 pub mod check;
 pub mod course;
 pub mod files;

@@ -70,10 +70,20 @@ enum Cmd {
         /// Verify one exercise only.
         exercise: Option<String>,
     },
+    /// Internal: runs a test binary with its output bounded (the runner sets this up).
+    #[command(hide = true)]
+    CapOutput {
+        program: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Cmd::CapOutput { program, args } = &cli.command {
+        return xtask::cap::run(program, args);
+    }
     match run(cli.command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -107,6 +117,7 @@ fn run(command: Cmd) -> anyhow::Result<bool> {
         Cmd::Book { open } => book::book(&course, open).map(|()| true),
         Cmd::Serve { port, open } => book::serve(&course, port, open).map(|()| true),
         Cmd::Verify { exercise } => verify::verify(&course, exercise.as_deref()),
+        Cmd::CapOutput { .. } => unreachable!("handled before the course is loaded"),
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::grade::{Outcome, Panic, TestResult, Verdict};
+use crate::grade::{Outcome, Output, Panic, TestResult, Verdict};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
@@ -89,6 +89,16 @@ fn render_result(out: &mut String, result: &TestResult, multi_binary: bool, time
     match &result.verdict {
         Verdict::Passed => {
             let _ = writeln!(out, "  {PASS}PASS{PASS:#}     {name}");
+            if !result.unseen_panics.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    indent(&format!(
+                        "{WARN}but{WARN:#} a thread panicked and nobody joined it, so the test never saw the panic. Keep every JoinHandle and join it; a dropped handle hides failures:"
+                    ))
+                );
+                render_panics(out, &result.name, &result.unseen_panics);
+            }
         }
         Verdict::Failed { panics, .. } => {
             let _ = writeln!(out, "  {FAIL}FAIL{FAIL:#}     {name}");
@@ -109,6 +119,17 @@ fn render_result(out: &mut String, result: &TestResult, multi_binary: bool, time
         Verdict::Crashed { how, output } => {
             let _ = writeln!(out, "  {FAIL}CRASH{FAIL:#}    {name}");
             let _ = writeln!(out, "{}", indent(&format!("{how}.")));
+            render_tail(out, output);
+        }
+        Verdict::Leaked { output } => {
+            let _ = writeln!(out, "  {FAIL}LEAK{FAIL:#}     {name}");
+            let _ = writeln!(
+                out,
+                "{}",
+                indent(
+                    "the test returned, but a process it started was still running afterwards. Wait for every child process (or kill it) before returning."
+                )
+            );
             render_tail(out, output);
         }
     }
@@ -174,21 +195,38 @@ fn is_join_echo(message: &str) -> bool {
         || message == "a scoped thread panicked"
 }
 
-fn render_tail(out: &mut String, output: &str) {
-    if output.trim().is_empty() {
+fn render_tail(out: &mut String, output: &Output) {
+    if output.tail.trim().is_empty() {
         return;
     }
-    let lines: Vec<&str> = output.lines().collect();
+    let lines: Vec<&str> = output.tail.lines().collect();
     let start = lines.len().saturating_sub(OUTPUT_TAIL_LINES);
+    let cut = if output.cut_bytes > 0 || start > 0 {
+        format!(
+            " (it printed more{}; only the end is kept)",
+            if output.cut_bytes >= 1 << 20 {
+                format!(", over {} MB", output.cut_bytes >> 20)
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
         "{}",
         indent(&format!(
-            "{DIM}last {} line(s) it printed:{DIM:#}",
+            "{DIM}the last {} line(s) it printed{cut}:{DIM:#}",
             lines.len() - start
         ))
     );
     for line in &lines[start..] {
+        let line: String = if line.chars().count() > 160 {
+            line.chars().take(160).chain("...".chars()).collect()
+        } else {
+            line.to_string()
+        };
         let _ = writeln!(out, "{}", indent(&format!("  {line}")));
     }
 }
