@@ -198,13 +198,18 @@ impl Preprocessor for ExerciseCards {
             for caps in EXERCISE_DIRECTIVE.captures_iter(&chapter.content) {
                 let whole = caps.get(0).expect("group 0 always matches");
                 content.push_str(&chapter.content[last..whole.start()]);
-                match self.card(&caps[1]) {
+                last = whole.end();
+                if !caps[1].is_empty() {
+                    // Escaped: keep the directive as text, without the backslash.
+                    content.push_str(&whole.as_str()[1..]);
+                    continue;
+                }
+                match self.card(&caps[2]) {
                     Ok(card) => content.push_str(&card),
                     Err(e) => {
                         error.get_or_insert(anyhow!("{}: {e}", chapter.name));
                     }
                 }
-                last = whole.end();
             }
             content.push_str(&chapter.content[last..]);
             chapter.content = content;
@@ -222,7 +227,14 @@ impl ExerciseCards {
             bail!("the page claims exercise `{name}`, but no crate under exercises/ has that name");
         };
         let dir = self.root.join("exercises").join(&exercise.rel);
-        let files = exercise.source_files(&dir)?;
+        // Point at the files with work in them; a complete helper module needs no edit.
+        let all = exercise.source_files(&dir)?;
+        let with_todo: Vec<_> = all
+            .iter()
+            .filter(|f| fs::read_to_string(dir.join(f)).is_ok_and(|t| t.contains("todo!(")))
+            .cloned()
+            .collect();
+        let files = if with_todo.is_empty() { all } else { with_todo };
         let mut card = String::new();
         let _ = write!(
             card,

@@ -17,9 +17,10 @@ use serde::Deserialize;
 /// `[text](path)` entries of SUMMARY.md, in order. Draft chapters have an empty path.
 static SUMMARY_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*[-*]?\s*\[([^\]]+)\]\(([^)]*)\)").unwrap());
-/// The directive a page uses to claim its exercise.
+/// The directive a page uses to claim its exercise. A backslash before it (`\{{#exercise x}}`)
+/// makes it literal text, as with mdBook's own directives.
 pub static EXERCISE_DIRECTIVE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{\{#exercise\s+([A-Za-z0-9_-]+)\s*\}\}").unwrap());
+    LazyLock::new(|| Regex::new(r"(\\?)\{\{#exercise\s+([A-Za-z0-9_-]+)\s*\}\}").unwrap());
 const PAGE_ONLY_MARKER: &str = "<!-- page only -->";
 
 /// The whole course, as found on disk.
@@ -251,7 +252,8 @@ fn read_summary(src: &Path) -> Result<Vec<Section>> {
             title,
             claims: EXERCISE_DIRECTIVE
                 .captures_iter(&text)
-                .map(|c| c[1].to_string())
+                .filter(|c| c[1].is_empty())
+                .map(|c| c[2].to_string())
                 .collect(),
             page_only: text.contains(PAGE_ONLY_MARKER),
             page: Some(page),

@@ -241,7 +241,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
 /// so two workspaces (exercises, solutions) or two target directories would share one report
 /// file. The runner gives each target directory its own store: a copy of the course's config
 /// with `store.dir` set, written next to the build it describes.
-fn config_with_store(config: &Path, store: &Path) -> Result<PathBuf> {
+pub fn config_with_store(config: &Path, store: &Path) -> Result<PathBuf> {
     let text = fs::read_to_string(config)
         .with_context(|| format!("cannot read nextest's config {}", config.display()))?;
     let mut value: toml::Table =

@@ -51,7 +51,9 @@ pub fn check(out: &Path) -> Result<Vec<String>> {
             let target = if path.is_empty() {
                 (*page).clone()
             } else {
-                let mut target = normalize(&dir.join(path));
+                // A link from the site's root (`/`, as the 404 page uses) starts at the build folder.
+                let base = if path.starts_with('/') { out } else { dir };
+                let mut target = normalize(&base.join(path.trim_start_matches('/')));
                 if target.is_dir() {
                     target.push("index.html");
                 }

@@ -94,7 +94,7 @@ fn render_result(out: &mut String, result: &TestResult, multi_binary: bool, time
                     out,
                     "{}",
                     indent(&format!(
-                        "{WARN}but{WARN:#} a thread panicked and nobody joined it, so the test never saw the panic. Keep every JoinHandle and join it; a dropped handle hides failures:"
+                        "{WARN}note:{WARN:#} a thread panicked while this test ran, and the test still passed. If the test expects that panic, all is well; if not, look for a JoinHandle that is dropped or never joined, which hides a thread's failure:"
                     ))
                 );
                 render_panics(out, &result.name, &result.unseen_panics);

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 
 use crate::check::{Graded, grade_exercise, nextest_config};
 use crate::course::{Course, Exercise, Tree};
-use crate::grade::Outcome;
+use crate::grade::{self, Outcome};
 use crate::links;
 
 /// How many times `verify` runs each solution's tests in a row; one failure is a flake.
@@ -194,7 +194,8 @@ fn verify_exercise(course: &Course, exercise: &Exercise) -> Result<Result<String
     }
 
     let workspace = course.workspace(Tree::Solution);
-    let config = nextest_config(course);
+    let config =
+        grade::config_with_store(&nextest_config(course), &course.root.join("target/nextest"))?;
     let stress = run_quiet(
         course,
         &workspace,
