@@ -1,6 +1,7 @@
 //! `check` and `watch`: grade an exercise and show the verdict.
 
-use std::path::PathBuf;
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
@@ -11,6 +12,7 @@ use crate::course::{Course, Exercise, Tree};
 use crate::grade::{self, Mode, Outcome, Request};
 use crate::progress::{Progress, Store};
 use crate::report::{self, Part};
+use crate::shipped::{self, Drift};
 
 /// The result of grading one exercise: its plain tests and, where it has them, its loom models.
 pub struct Graded {
@@ -52,6 +54,7 @@ pub fn grade_exercise(
     show_progress: bool,
 ) -> Result<Graded> {
     let target = course.root.join("target");
+    let _lock = grading_lock(&target)?;
     let mut request = Request {
         workspace: course.workspace(tree),
         package: exercise.name.clone(),
@@ -72,6 +75,33 @@ pub fn grade_exercise(
         None
     };
     Ok(Graded { tests, loom })
+}
+
+/// One grading at a time per course: two runners would share build and report files. A second
+/// runner says that it waits, then waits.
+fn grading_lock(target: &Path) -> Result<File> {
+    fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
+    let path = target.join(".grading.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            eprintln!(
+                "Another `cargo xtask` is grading in this course; waiting for it to finish..."
+            );
+            file.lock()
+                .with_context(|| format!("cannot lock {}", path.display()))?;
+        }
+        Err(TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    Ok(file)
 }
 
 /// The exercise to work on: the first in course order that has not passed.
@@ -107,9 +137,22 @@ fn check_one(course: &Course, exercise: &Exercise, tree: Tree, store: &Store) ->
         exercise.name,
         what.strip_prefix(&course.root).unwrap_or(&what).display()
     );
+    let drift = match tree {
+        Tree::Starter => shipped::drift(course, exercise, false)?,
+        Tree::Solution => Vec::new(),
+    };
+    let tests_tampered = explain_drift(&exercise.name, &drift);
     let graded = grade_exercise(course, exercise, tree, true)?;
     anstream::print!("{}", graded.render(&exercise.name, course));
     if tree == Tree::Starter {
+        if tests_tampered {
+            store.record(&exercise.name, false)?;
+            anstream::println!(
+                "{WARN}Not recorded as done:{WARN:#} the test files are not the course's. `cargo xtask reset {} --tests` restores them and keeps your code.",
+                exercise.name
+            );
+            return Ok(graded);
+        }
         store.record(&exercise.name, graded.all_passed())?;
         if graded.all_passed() {
             let progress = store.load()?;
@@ -128,6 +171,30 @@ fn check_one(course: &Course, exercise: &Exercise, tree: Tree, store: &Store) ->
         }
     }
     Ok(graded)
+}
+
+const WARN: anstyle::Style = anstyle::AnsiColor::Yellow.on_default().bold();
+
+/// Says what differs from the shipped files; returns whether a test file does.
+fn explain_drift(name: &str, drift: &[Drift]) -> bool {
+    let mut tests_tampered = false;
+    for item in drift {
+        let (rel, how) = match item {
+            Drift::Changed(rel) => (rel, "was changed"),
+            Drift::Missing(rel) => (rel, "is missing"),
+        };
+        if rel.starts_with("tests/") {
+            tests_tampered = true;
+            anstream::eprintln!(
+                "{WARN}warning:{WARN:#} the test file {rel} {how}. The tests grade your work, so they are the course's, not yours to edit; this run is not recorded as a pass. `cargo xtask reset {name} --tests` restores them and keeps your code."
+            );
+        } else if matches!(item, Drift::Missing(_)) {
+            anstream::eprintln!(
+                "{WARN}note:{WARN:#} {rel}, which the exercise shipped with, is missing (renamed or deleted?). The crate is built from it. `cargo xtask reset {name}` restores the starter; your files are backed up first."
+            );
+        }
+    }
+    tests_tampered
 }
 
 /// `cargo xtask watch`: re-grades the current exercise whenever one of its files changes, and

@@ -2,7 +2,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -10,49 +9,56 @@ use similar::TextDiff;
 
 use crate::course::{Course, Exercise, Tree, collect_files};
 use crate::progress::Store;
+use crate::shipped;
 
 /// Where a learner's previous versions are kept, under the repository root (git-ignored).
 pub const BACKUP_DIR: &str = ".backups";
 
-/// `reset EX`: copies the learner's files aside, then restores the starter as shipped in git.
-pub fn reset(course: &Course, name: &str) -> Result<()> {
+/// `reset EX`: copies the learner's files aside, then restores the starter as shipped.
+/// With `tests_only`, restores only the test files and leaves the learner's code alone.
+pub fn reset(course: &Course, name: &str, tests_only: bool) -> Result<()> {
     let exercise = course.find(name)?;
     let dir = course.exercise_dir(exercise, Tree::Starter);
-    let shipped = shipped_files(course, exercise)?;
-    if shipped.is_empty() {
-        bail!(
-            "cannot find the shipped starter of `{name}` in git (is this a git clone of the course?); nothing was changed"
-        );
+    let mut shipped = shipped::shipped_contents(course, exercise)?;
+    if tests_only {
+        shipped.retain(|(rel, _)| rel.starts_with("tests"));
     }
 
     let backup = backup(course, exercise)?;
-    let mut current = Vec::new();
-    collect_files(&dir.join("src"), &mut current)?;
-    collect_files(&dir.join("tests"), &mut current)?;
     for (rel, content) in &shipped {
-        let path = course.root.join(rel);
+        let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
         fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    // Files the learner added are safe in the backup; the starter does not have them.
-    for path in current {
-        let rel = path.strip_prefix(&course.root)?.to_path_buf();
-        if !shipped.iter().any(|(r, _)| *r == rel) {
-            fs::remove_file(&path)?;
+    if !tests_only {
+        // Files the learner added are safe in the backup; the starter does not have them.
+        let mut present = Vec::new();
+        collect_files(&dir.join("src"), &mut present)?;
+        collect_files(&dir.join("tests"), &mut present)?;
+        for path in present {
+            let rel = path.strip_prefix(&dir)?;
+            if !shipped.iter().any(|(r, _)| r == rel) {
+                fs::remove_file(&path)?;
+            }
         }
+        Store::new(&course.root).record(&exercise.name, false)?;
     }
-    Store::new(&course.root).record(&exercise.name, false)?;
+    let what = if tests_only {
+        "the test files"
+    } else {
+        "the starter"
+    };
     match backup {
         Some(backup) => println!(
-            "Restored the starter of `{name}`. Your version is kept in {}",
+            "Restored {what} of `{name}`. Your previous files are kept in {}",
             backup
                 .strip_prefix(&course.root)
                 .unwrap_or(&backup)
                 .display()
         ),
-        None => println!("Restored the starter of `{name}`."),
+        None => println!("Restored {what} of `{name}`."),
     }
     Ok(())
 }
@@ -84,39 +90,6 @@ pub fn backup(course: &Course, exercise: &Exercise) -> Result<Option<PathBuf>> {
             .with_context(|| format!("cannot back up {} to {}", file.display(), to.display()))?;
     }
     Ok(Some(target))
-}
-
-/// The starter's `src/` and `tests/` files as committed in git: (path from the root, content).
-fn shipped_files(course: &Course, exercise: &Exercise) -> Result<Vec<(PathBuf, Vec<u8>)>> {
-    let rel = Path::new("exercises").join(&exercise.rel);
-    let listing = git(
-        &course.root,
-        &["ls-tree", "-r", "--name-only", "HEAD", "--"],
-        &[rel.join("src"), rel.join("tests")],
-    )?;
-    let mut files = Vec::new();
-    for path in String::from_utf8_lossy(&listing).lines() {
-        let content = git(&course.root, &["show", &format!("HEAD:{path}")], &[])?;
-        files.push((PathBuf::from(path), content));
-    }
-    Ok(files)
-}
-
-fn git(root: &Path, args: &[&str], paths: &[PathBuf]) -> Result<Vec<u8>> {
-    let output = Command::new("git")
-        .current_dir(root)
-        .args(args)
-        .args(paths)
-        .output()
-        .context("Failed to run `git`; reset restores the starter from git")?;
-    if !output.status.success() {
-        bail!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(output.stdout)
 }
 
 /// `solution EX`: prints the reference solution, or its diff against the learner's version.

@@ -12,4 +12,5 @@ pub mod links;
 pub mod list;
 pub mod progress;
 pub mod report;
+pub mod shipped;
 pub mod verify;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use xtask::course::{Course, Tree};
-use xtask::{book, check, files, hint, list, verify};
+use xtask::{book, check, files, hint, list, shipped, verify};
 
 #[derive(Parser)]
 #[command(
@@ -41,7 +41,12 @@ enum Cmd {
         all: bool,
     },
     /// Restore an exercise's starter; your version is backed up first.
-    Reset { exercise: String },
+    Reset {
+        exercise: String,
+        /// Restore only the test files, keeping your code.
+        #[arg(long)]
+        tests: bool,
+    },
     /// Show the reference solution of an exercise you have passed.
     Solution {
         exercise: String,
@@ -70,6 +75,8 @@ enum Cmd {
         /// Verify one exercise only.
         exercise: Option<String>,
     },
+    /// Maintainers: record the exercises' files as shipped (xtask/shipped.toml).
+    Seal,
     /// Internal: runs a test binary with its output bounded (the runner sets this up).
     #[command(hide = true)]
     CapOutput {
@@ -108,7 +115,8 @@ fn run(command: Cmd) -> anyhow::Result<bool> {
         Cmd::Watch { exercise } => check::watch(&course, exercise.as_deref()).map(|()| true),
         Cmd::List => list::list(&course).map(|()| true),
         Cmd::Hint { exercise, all } => hint::hint(&course, exercise.as_deref(), all).map(|()| true),
-        Cmd::Reset { exercise } => files::reset(&course, &exercise).map(|()| true),
+        Cmd::Reset { exercise, tests } => files::reset(&course, &exercise, tests).map(|()| true),
+        Cmd::Seal => shipped::seal(&course).map(|()| true),
         Cmd::Solution {
             exercise,
             diff,

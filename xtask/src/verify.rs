@@ -386,6 +386,13 @@ pub fn structure_problems(course: &Course) -> Result<Vec<String>> {
         problems.extend(exercise_problems(course, exercise)?);
     }
 
+    if crate::shipped::load(course)? != crate::shipped::current(course)? {
+        problems.push(format!(
+            "{} does not match the exercises' files: after changing a starter or a test, run `cargo xtask seal`",
+            crate::shipped::MANIFEST
+        ));
+    }
+
     let root_deps = workspace_dependencies(&course.root.join("Cargo.toml"))?;
     let solution_deps = workspace_dependencies(&course.root.join("solutions/Cargo.toml"))?;
     if root_deps != solution_deps {
