@@ -127,10 +127,18 @@ pub fn check(course: &Course, name: Option<&str>, tree: Tree) -> Result<bool> {
             }
         },
     };
-    Ok(check_one(course, exercise, tree, &store)?.all_passed())
+    let (_, counted) = check_one(course, exercise, tree, &store)?;
+    Ok(counted)
 }
 
-fn check_one(course: &Course, exercise: &Exercise, tree: Tree, store: &Store) -> Result<Graded> {
+/// Grades and reports one exercise; returns the grading and whether it counts as passed
+/// (every test passed, with the course's own test files).
+fn check_one(
+    course: &Course,
+    exercise: &Exercise,
+    tree: Tree,
+    store: &Store,
+) -> Result<(Graded, bool)> {
     let what = course.exercise_dir(exercise, tree);
     eprintln!(
         "Grading `{}` ({})...",
@@ -151,7 +159,7 @@ fn check_one(course: &Course, exercise: &Exercise, tree: Tree, store: &Store) ->
                 "{WARN}Not recorded as done:{WARN:#} the test files are not the course's. `cargo xtask reset {} --tests` restores them and keeps your code.",
                 exercise.name
             );
-            return Ok(graded);
+            return Ok((graded, false));
         }
         store.record(&exercise.name, graded.all_passed())?;
         if graded.all_passed() {
@@ -170,7 +178,8 @@ fn check_one(course: &Course, exercise: &Exercise, tree: Tree, store: &Store) ->
             }
         }
     }
-    Ok(graded)
+    let counted = graded.all_passed();
+    Ok((graded, counted))
 }
 
 const WARN: anstyle::Style = anstyle::AnsiColor::Yellow.on_default().bold();
@@ -232,11 +241,11 @@ pub fn watch(course: &Course, name: Option<&str>) -> Result<()> {
             },
         };
         let dir = course.exercise_dir(&exercise, Tree::Starter);
-        let graded = check_one(course, &exercise, Tree::Starter, &store)?;
-        if graded.all_passed() && pinned.is_none() {
+        let (_, passed) = check_one(course, &exercise, Tree::Starter, &store)?;
+        if passed && pinned.is_none() {
             continue;
         }
-        pinned = pinned.filter(|_| !graded.all_passed());
+        pinned = pinned.filter(|_| !passed);
         println!(
             "\nWatching {} for changes (Ctrl-C to stop)...",
             dir.strip_prefix(&course.root).unwrap_or(&dir).display()

@@ -50,9 +50,15 @@ pub fn hint(course: &Course, name: Option<&str>, all: bool) -> Result<()> {
         );
     }
     if shown < hints.len() {
-        println!("Run `cargo xtask hint` again for the next one.");
+        println!(
+            "Run `cargo xtask hint {}` again for the next one.",
+            exercise.name
+        );
     } else if !all && shown > 1 {
-        println!("That was the last hint. `cargo xtask hint --all` shows them all again.");
+        println!(
+            "That was the last hint. `cargo xtask hint {} --all` shows them all again.",
+            exercise.name
+        );
     }
     Ok(())
 }
