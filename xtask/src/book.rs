@@ -13,6 +13,7 @@ use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::course::{Course, EXERCISE_DIRECTIVE, Exercise};
+use crate::quiz;
 
 /// Builds the book into `book/build` and returns the path of its index page.
 pub fn build(course: &Course) -> Result<PathBuf> {
@@ -25,6 +26,7 @@ pub fn build(course: &Course) -> Result<PathBuf> {
         root: course.root.clone(),
         exercises: course.exercises.clone(),
     });
+    book.with_preprocessor(Quizzes);
     book.build()
         .map_err(|e| anyhow!("{e:#}"))
         .context("the book did not build")?;
@@ -46,6 +48,13 @@ pub fn book(course: &Course, open: bool) -> Result<()> {
         println!(
             "Open {} in a browser, or run `cargo xtask book --open`.",
             index.display()
+        );
+    }
+    let progress = crate::progress::Store::new(&course.root).load()?;
+    if let Some(exercise) = crate::check::current(course, &progress) {
+        println!(
+            "Begin with the Getting started page. Your current exercise is `{}`: edit it, then run `cargo xtask check`.",
+            exercise.name
         );
     }
     Ok(())
@@ -167,6 +176,55 @@ fn rebuild_on_change(root: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The in-process preprocessor that renders `{{#quiz FILE}}` (see [`crate::quiz`]).
+struct Quizzes;
+
+impl Preprocessor for Quizzes {
+    fn name(&self) -> &str {
+        "quizzes"
+    }
+
+    fn run(
+        &self,
+        ctx: &PreprocessorContext,
+        mut book: Book,
+    ) -> mdbook_preprocessor::errors::Result<Book> {
+        let src = ctx.root.join(&ctx.config.book.src);
+        let mut error = None;
+        book.for_each_mut(|item| {
+            let BookItem::Chapter(chapter) = item else {
+                return;
+            };
+            if !chapter.content.contains("{{#quiz") {
+                return;
+            }
+            let dir = chapter
+                .source_path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(|p| src.join(p))
+                .unwrap_or_else(|| src.clone());
+            let mut n = 0;
+            let content =
+                quiz::QUIZ_DIRECTIVE.replace_all(&chapter.content, |caps: &regex::Captures<'_>| {
+                    n += 1;
+                    match quiz::load(&dir.join(&caps[1])) {
+                        Ok(q) => quiz::render(&q, &format!("{n}")),
+                        Err(e) => {
+                            error.get_or_insert(anyhow!("{}: {e:#}", chapter.name));
+                            String::new()
+                        }
+                    }
+                });
+            chapter.content = content.into_owned();
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(book),
+        }
+    }
 }
 
 /// The in-process preprocessor that renders exercise cards.

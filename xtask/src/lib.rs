@@ -11,6 +11,7 @@ pub mod hint;
 pub mod links;
 pub mod list;
 pub mod progress;
+pub mod quiz;
 pub mod report;
 pub mod shipped;
 pub mod verify;

@@ -13,3 +13,7 @@ pub mod patterns {
 pub mod atomics {
     pub mod atomic_operations;
 }
+
+pub mod interview {
+    pub mod concurrency_and_parallelism;
+}
