@@ -25,14 +25,21 @@ pub const STRESS_COUNT: u32 = 20;
 const OK: Style = AnsiColor::Green.on_default().bold();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 const DIM: Style = Style::new().dimmed();
+const SKIP: Style = AnsiColor::Yellow.on_default().bold();
 
 #[derive(Default)]
 struct Tally {
     passed: usize,
     failed: Vec<String>,
+    skipped: usize,
 }
 
 impl Tally {
+    fn skip(&mut self, name: &str, why: &str) {
+        self.skipped += 1;
+        anstream::println!("{SKIP}skip{SKIP:#}  {name:<22} {why}");
+    }
+
     fn line(&mut self, name: &str, result: Result<String, String>, started: Instant) {
         let secs = started.elapsed().as_secs_f64();
         match result {
@@ -140,6 +147,15 @@ pub fn verify(course: &Course, only: Option<&str>) -> Result<bool> {
             .map(|_| "the book's code and the runner's own tests pass".to_string()),
             t,
         );
+
+        let t = Instant::now();
+        match browser_tests_available(course) {
+            Ok(()) => tally.line("browser", browser_tests(course), t),
+            Err(why) if std::env::var_os("COURSE_REQUIRE_BROWSER").is_some() => {
+                tally.line("browser", Err(format!("required but {why}")), t)
+            }
+            Err(why) => tally.skip("browser", &format!("skipped: {why}")),
+        }
     }
 
     let failed = tally.failed.len();
@@ -153,7 +169,10 @@ pub fn verify(course: &Course, only: Option<&str>) -> Result<bool> {
         }
     );
     // The plain closing line CI reads.
-    println!("verify: {} passed, {} failed", tally.passed, failed);
+    println!(
+        "verify: {} passed, {} failed, {} skipped",
+        tally.passed, failed, tally.skipped
+    );
     Ok(failed == 0)
 }
 
@@ -271,6 +290,67 @@ fn failing(graded: &Graded) -> String {
         }
         None => format!("{f}/{t}"),
     }
+}
+
+/// The browser tests need Node.js, Chromium, and playwright-core (installed here on first use).
+fn browser_tests_available(course: &Course) -> Result<(), String> {
+    let works = |program: &str, arg: &str| {
+        Command::new(program)
+            .arg(arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !works("node", "--version") {
+        return Err("Node.js is not installed (it drives the browser)".into());
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Err(format!(
+            "Chromium is not at {chromium} (Debian/Ubuntu: `apt-get install chromium`, or set CHROMIUM)"
+        ));
+    }
+    let tests = course.root.join("book/tests");
+    if !tests.join("node_modules/playwright-core").exists() {
+        eprintln!("Installing playwright-core for the browser tests (npm ci in book/tests)...");
+        let installed = Command::new("npm")
+            .current_dir(&tests)
+            .args(["ci", "--no-audit", "--no-fund"])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            return Err("`npm ci` in book/tests failed, so playwright-core is missing".into());
+        }
+    }
+    Ok(())
+}
+
+fn browser_tests(course: &Course) -> Result<String, String> {
+    let output = Command::new("node")
+        .current_dir(&course.root)
+        .arg("book/tests/browser.mjs")
+        .arg(course.root.join("book/build"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.success() {
+        let summary = stdout
+            .lines()
+            .rev()
+            .find(|l| l.contains("passed"))
+            .unwrap_or("");
+        return Ok(format!(
+            "headless Chromium: {summary}; screenshots in .screenshots/"
+        ));
+    }
+    Err(format!(
+        "the browser tests failed:\n{}{}",
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    ))
 }
 
 fn miri_available() -> bool {
