@@ -209,8 +209,12 @@ impl Preprocessor for Quizzes {
             let mut n = 0;
             let content =
                 quiz::QUIZ_DIRECTIVE.replace_all(&chapter.content, |caps: &regex::Captures<'_>| {
+                    if !caps[1].is_empty() {
+                        // Escaped: keep the directive as text, without the backslash.
+                        return caps[0][1..].to_string();
+                    }
                     n += 1;
-                    match quiz::load(&dir.join(&caps[1])) {
+                    match quiz::load(&dir.join(&caps[2])) {
                         Ok(q) => quiz::render(&q, &format!("{n}")),
                         Err(e) => {
                             error.get_or_insert(anyhow!("{}: {e:#}", chapter.name));

@@ -21,8 +21,9 @@ use anyhow::{Context, Result, bail};
 use regex::Regex;
 use serde::Deserialize;
 
+/// `{{#quiz FILE}}`; with a backslash in front it is literal text.
 pub static QUIZ_DIRECTIVE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{\{#quiz\s+([^\s}]+)\s*\}\}").unwrap());
+    LazyLock::new(|| Regex::new(r"(\\?)\{\{#quiz\s+([^\s}]+)\s*\}\}").unwrap());
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
