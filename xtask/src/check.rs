@@ -242,22 +242,22 @@ pub fn watch(course: &Course, name: Option<&str>) -> Result<()> {
         };
         let dir = course.exercise_dir(&exercise, Tree::Starter);
         let (_, passed) = check_one(course, &exercise, Tree::Starter, &store)?;
-        if passed && pinned.is_none() {
+        if passed {
+            // On to the current exercise (the first not yet passed), graded right away.
+            pinned = None;
             continue;
         }
-        pinned = pinned.filter(|_| !passed);
         println!(
             "\nWatching {} for changes (Ctrl-C to stop)...",
             dir.strip_prefix(&course.root).unwrap_or(&dir).display()
         );
-        // Wait for a change to this exercise. Events are the fast path; a cheap fingerprint of
-        // the files, compared once a second, catches file systems that deliver no events.
+        // Wait for a change to this exercise's files. Events only wake the loop early: merely
+        // reading a file (as the compiler does) raises events too, so the decision is a cheap
+        // fingerprint of the files, which also catches file systems that deliver no events.
         let before = fingerprint(&exercise, course)?;
         loop {
             match changes.recv_timeout(Duration::from_secs(1)) {
-                Ok(Ok(events)) if events.iter().any(|e| e.path.starts_with(&dir)) => break,
-                Ok(_) => {}
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     anyhow::bail!("the file watcher stopped")
                 }
