@@ -158,21 +158,35 @@ fn content_type(path: &Path) -> &'static str {
 }
 
 fn rebuild_on_change(root: &Path) -> Result<()> {
+    use notify::{EventKind, RecursiveMode, Watcher};
     let (tx, rx) = mpsc::channel();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(300), tx)?;
-    for dir in ["book/src", "book/theme", "book/snippets/src", "exercises"] {
-        debouncer
-            .watcher()
-            .watch(&root.join(dir), notify::RecursiveMode::Recursive)?;
-    }
-    for events in rx {
-        if events.is_err() {
-            continue;
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading a file raises events too (the build itself reads every page); only a change
+        // to a file may trigger a rebuild, or the book would rebuild forever.
+        if let Ok(event) = event
+            && matches!(
+                event.kind,
+                EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+            )
+        {
+            let _ = tx.send(());
         }
+    })?;
+    for dir in [
+        "book/src",
+        "book/theme",
+        "book/quizzes",
+        "book/snippets/src",
+        "exercises",
+    ] {
+        watcher.watch(&root.join(dir), RecursiveMode::Recursive)?;
+    }
+    while rx.recv().is_ok() {
+        // An editor's save is several events; rebuild once they settle.
+        while rx.recv_timeout(Duration::from_millis(300)).is_ok() {}
         // Reload the catalogue too: a changed hint or description changes a card.
-        match Course::load(root).and_then(|course| build(&course)) {
-            Ok(_) => {}
-            Err(e) => eprintln!("the book did not rebuild: {e:#}"),
+        if let Err(e) = Course::load(root).and_then(|course| build(&course)) {
+            eprintln!("the book did not rebuild: {e:#}");
         }
     }
     Ok(())

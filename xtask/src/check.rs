@@ -6,7 +6,6 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
 use crate::course::{Course, Exercise, Tree};
 use crate::grade::{self, Mode, Outcome, Request};
@@ -210,16 +209,21 @@ fn explain_drift(name: &str, drift: &[Drift]) -> bool {
 /// moves on to the next one when it passes.
 pub fn watch(course: &Course, name: Option<&str>) -> Result<()> {
     let store = Store::new(&course.root);
-    let (events, changes) = mpsc::channel::<DebounceEventResult>();
-    // Debounced: an editor's save is often several writes; grade once, after they settle.
-    let mut debouncer = new_debouncer(Duration::from_millis(300), events)
-        .context("cannot start the file watcher")?;
-    let watcher = debouncer.watcher();
-    let exercises_dir = course.root.join("exercises");
-    let watching = watcher
-        .watch(&exercises_dir, notify::RecursiveMode::Recursive)
-        .is_ok();
-    if !watching {
+    let (events, changes) = mpsc::channel::<()>();
+    let watcher = notify::recommended_watcher(move |_event: notify::Result<notify::Event>| {
+        let _ = events.send(());
+    });
+    // Without events (some network and container file systems), the once-a-second
+    // fingerprint below still notices every save.
+    let watching = watcher.and_then(|mut watcher| {
+        use notify::Watcher as _;
+        watcher.watch(
+            &course.root.join("exercises"),
+            notify::RecursiveMode::Recursive,
+        )?;
+        Ok(watcher)
+    });
+    if watching.is_err() {
         eprintln!(
             "note: file-change events are unavailable here; checking for changes every second instead."
         );
@@ -257,12 +261,15 @@ pub fn watch(course: &Course, name: Option<&str>) -> Result<()> {
         let before = fingerprint(&exercise, course)?;
         loop {
             match changes.recv_timeout(Duration::from_secs(1)) {
-                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // No watcher: the fingerprint alone, once a second.
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    anyhow::bail!("the file watcher stopped")
+                    std::thread::sleep(Duration::from_secs(1))
                 }
             }
             if fingerprint(&exercise, course)? != before {
+                // An editor's save is often several writes: grade once they settle.
+                while changes.recv_timeout(Duration::from_millis(300)).is_ok() {}
                 break;
             }
         }
