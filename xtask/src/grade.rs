@@ -279,6 +279,19 @@ fn read_stderr(stderr: impl Read, request: &Request) -> String {
                 shown = true;
             }
         }
+        if request.show_progress
+            && let Some(caps) = SLOW_LINE.captures(&line)
+        {
+            if shown {
+                eprint!("\r\x1b[2K");
+                shown = false;
+            }
+            let test = caps[2].split_whitespace().last().unwrap_or("a test");
+            eprintln!(
+                "  {test} has been running for {} s: it may be stuck; waiting for the time limit...",
+                caps[1].trim_end_matches(".000")
+            );
+        }
         // Keep a bounded amount: cargo's own output is small, but never trust that.
         if text.len() < 1 << 20 {
             text.push_str(&line);
@@ -290,6 +303,10 @@ fn read_stderr(stderr: impl Read, request: &Request) -> String {
     }
     text
 }
+
+/// nextest's `SLOW [> 5.000s] (...) binary test` status line.
+static SLOW_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*SLOW \[>\s*([\d.]+)s\]\s*(?:\([^)]*\)\s*)?(.*)$").unwrap());
 
 /// Keeps what the learner needs from a failed build: the compiler's diagnostics.
 fn compiler_output(stderr: &str) -> String {
