@@ -317,3 +317,18 @@ fn find_exercises(dir: &Path) -> Result<BTreeMap<String, Exercise>> {
     }
     Ok(found)
 }
+
+/// Resolves `.` and `..` in a path without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -53,7 +53,7 @@ pub fn check(out: &Path) -> Result<Vec<String>> {
             } else {
                 // A link from the site's root (`/`, as the 404 page uses) starts at the build folder.
                 let base = if path.starts_with('/') { out } else { dir };
-                let mut target = normalize(&base.join(path.trim_start_matches('/')));
+                let mut target = crate::course::normalize(&base.join(path.trim_start_matches('/')));
                 if target.is_dir() {
                     target.push("index.html");
                 }
@@ -75,18 +75,4 @@ pub fn check(out: &Path) -> Result<Vec<String>> {
     broken.sort();
     broken.dedup();
     Ok(broken)
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
