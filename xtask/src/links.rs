@@ -76,3 +76,36 @@ pub fn check(out: &Path) -> Result<Vec<String>> {
     broken.dedup();
     Ok(broken)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_files_and_fragments_are_reported_and_good_links_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::create_dir_all(out.join("part")).unwrap();
+        fs::write(
+            out.join("index.html"),
+            r##"<a href="part/page.html#the-trap">ok</a> <a href="part/page.html#nowhere">bad fragment</a>
+               <a href="missing.html">bad file</a> <a href="#top">ok</a> <h1 id="top">x</h1>
+               <a href="https://example.org/">outside, not followed</a>"##,
+        )
+        .unwrap();
+        fs::write(
+            out.join("part/page.html"),
+            r#"<h2 id="the-trap">t</h2><a href="../index.html">up</a><img src="/missing.png">"#,
+        )
+        .unwrap();
+        let broken = check(out).unwrap();
+        assert_eq!(
+            broken,
+            [
+                "index.html: missing.html (no such file)",
+                "index.html: part/page.html#nowhere (no element with id `nowhere`)",
+                "part/page.html: /missing.png (no such file)",
+            ]
+        );
+    }
+}
