@@ -14,4 +14,5 @@ pub mod progress;
 pub mod quiz;
 pub mod report;
 pub mod shipped;
+pub mod traps;
 pub mod verify;

@@ -213,6 +213,23 @@ fn verify_exercise(course: &Course, exercise: &Exercise) -> Result<Result<String
         notes.push(format!("loom {passed}/{total}"));
     }
 
+    let traps = crate::traps::load(course, exercise)?;
+    for (i, trap) in traps.iter().enumerate() {
+        match crate::traps::caught(course, exercise, i, trap) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Ok(Err(format!(
+                    "trap `{}` passes every test: the tests do not catch it",
+                    trap.name
+                )));
+            }
+            Err(e) => return Ok(Err(format!("{e:#}"))),
+        }
+    }
+    if !traps.is_empty() {
+        notes.push(format!("{} traps caught", traps.len()));
+    }
+
     let workspace = course.workspace(Tree::Solution);
     let config =
         grade::config_with_store(&nextest_config(course), &course.root.join("target/nextest"))?;
