@@ -78,7 +78,7 @@ pub fn grade_exercise(
 
 /// One grading at a time per course: two runners would share build and report files. A second
 /// runner says that it waits, then waits.
-fn grading_lock(target: &Path) -> Result<File> {
+pub fn grading_lock(target: &Path) -> Result<File> {
     fs::create_dir_all(target).with_context(|| format!("cannot create {}", target.display()))?;
     let path = target.join(".grading.lock");
     let file = File::options()
@@ -293,4 +293,33 @@ fn fingerprint(exercise: &Exercise, course: &Course) -> Result<Vec<(PathBuf, Sys
             Some((f, meta.modified().ok()?, meta.len()))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_grader_waits_for_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = grading_lock(dir.path()).unwrap();
+        let (acquired_tx, acquired) = mpsc::channel();
+        let target = dir.path().to_path_buf();
+        let second = std::thread::spawn(move || {
+            let lock = grading_lock(&target).unwrap();
+            acquired_tx.send(()).unwrap();
+            drop(lock);
+        });
+        // While the first holds the lock, the second must not get it. (A slow start of the
+        // second thread can only make this pass for the wrong reason, never fail.)
+        assert!(
+            acquired.recv_timeout(Duration::from_millis(200)).is_err(),
+            "two graders held the lock at once"
+        );
+        drop(first);
+        acquired
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the second grader never got the lock after the first let go");
+        second.join().unwrap();
+    }
 }
