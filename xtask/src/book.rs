@@ -1,6 +1,7 @@
 //! `book` and `serve`: build the book with the mdBook library, turning each page's
 //! `{{#exercise NAME}}` into its exercise card, and serve it on loopback.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use mdbook_driver::MDBook;
-use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::book::{Book, BookItem, Chapter};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use regex::{Captures, Regex};
 
 use crate::course::{Course, EXERCISE_DIRECTIVE, Exercise};
 use crate::quiz;
@@ -203,45 +205,54 @@ impl Preprocessor for Quizzes {
     fn run(
         &self,
         ctx: &PreprocessorContext,
-        mut book: Book,
+        book: Book,
     ) -> mdbook_preprocessor::errors::Result<Book> {
         let src = ctx.root.join(&ctx.config.book.src);
-        let mut error = None;
-        book.for_each_mut(|item| {
-            let BookItem::Chapter(chapter) = item else {
-                return;
-            };
-            if !chapter.content.contains("{{#quiz") {
-                return;
-            }
+        expand_directives(book, &quiz::QUIZ_DIRECTIVE, |chapter, file, n| {
+            // The quiz path is relative to the page, like mdBook's own includes.
             let dir = chapter
                 .source_path
                 .as_ref()
                 .and_then(|p| p.parent())
                 .map(|p| src.join(p))
                 .unwrap_or_else(|| src.clone());
-            let mut n = 0;
-            let content =
-                quiz::QUIZ_DIRECTIVE.replace_all(&chapter.content, |caps: &regex::Captures<'_>| {
-                    if !caps[1].is_empty() {
-                        // Escaped: keep the directive as text, without the backslash.
-                        return caps[0][1..].to_string();
-                    }
-                    n += 1;
-                    match quiz::load(&dir.join(&caps[2])) {
-                        Ok(q) => quiz::render(&q, &format!("{n}")),
-                        Err(e) => {
-                            error.get_or_insert(anyhow!("{}: {e:#}", chapter.name));
-                            String::new()
-                        }
-                    }
-                });
-            chapter.content = content.into_owned();
+            Ok(quiz::render(&quiz::load(&dir.join(file))?, &n.to_string()))
+        })
+    }
+}
+
+/// Replaces each directive on every page with `render(page, ARGUMENT, n)`, where `n` counts
+/// the directives of one page from 1. `directive` captures an escaping backslash (group 1) and
+/// the argument (group 2): an escaped directive stays on the page as text, minus the
+/// backslash. The first error stops the build, naming its page.
+fn expand_directives(
+    mut book: Book,
+    directive: &Regex,
+    mut render: impl FnMut(&Chapter, &str, usize) -> Result<String>,
+) -> Result<Book> {
+    let mut error = None;
+    book.for_each_mut(|item| {
+        let BookItem::Chapter(chapter) = item else {
+            return;
+        };
+        let mut n = 0;
+        let content = directive.replace_all(&chapter.content, |caps: &Captures<'_>| {
+            if !caps[1].is_empty() {
+                return caps[0][1..].to_string();
+            }
+            n += 1;
+            render(chapter, &caps[2], n).unwrap_or_else(|e| {
+                error.get_or_insert(anyhow!("{}: {e:#}", chapter.name));
+                String::new()
+            })
         });
-        match error {
-            Some(e) => Err(e),
-            None => Ok(book),
+        if let Cow::Owned(content) = content {
+            chapter.content = content;
         }
+    });
+    match error {
+        Some(e) => Err(e),
+        None => Ok(book),
     }
 }
 
@@ -259,41 +270,9 @@ impl Preprocessor for ExerciseCards {
     fn run(
         &self,
         _ctx: &PreprocessorContext,
-        mut book: Book,
+        book: Book,
     ) -> mdbook_preprocessor::errors::Result<Book> {
-        let mut error = None;
-        book.for_each_mut(|item| {
-            let BookItem::Chapter(chapter) = item else {
-                return;
-            };
-            if !chapter.content.contains("{{#exercise") {
-                return;
-            }
-            let mut content = String::new();
-            let mut last = 0;
-            for caps in EXERCISE_DIRECTIVE.captures_iter(&chapter.content) {
-                let whole = caps.get(0).expect("group 0 always matches");
-                content.push_str(&chapter.content[last..whole.start()]);
-                last = whole.end();
-                if !caps[1].is_empty() {
-                    // Escaped: keep the directive as text, without the backslash.
-                    content.push_str(&whole.as_str()[1..]);
-                    continue;
-                }
-                match self.card(&caps[2]) {
-                    Ok(card) => content.push_str(&card),
-                    Err(e) => {
-                        error.get_or_insert(anyhow!("{}: {e}", chapter.name));
-                    }
-                }
-            }
-            content.push_str(&chapter.content[last..]);
-            chapter.content = content;
-        });
-        match error {
-            Some(e) => Err(e),
-            None => Ok(book),
-        }
+        expand_directives(book, &EXERCISE_DIRECTIVE, |_, name, _| self.card(name))
     }
 }
 

@@ -52,10 +52,21 @@ pub fn grade_exercise(
     tree: Tree,
     show_progress: bool,
 ) -> Result<Graded> {
+    grade_in(course, exercise, &course.workspace(tree), show_progress)
+}
+
+/// Grades an exercise's package in a given cargo workspace (a tree of the course, or a copy of
+/// a solution with a trap in it), under the course's grading lock and build directory.
+pub fn grade_in(
+    course: &Course,
+    exercise: &Exercise,
+    workspace: &Path,
+    show_progress: bool,
+) -> Result<Graded> {
     let target = course.root.join("target");
     let _lock = grading_lock(&target)?;
     let mut request = Request {
-        workspace: course.workspace(tree),
+        workspace: workspace.to_path_buf(),
         package: exercise.name.clone(),
         config: nextest_config(course),
         target_dir: target.clone(),
@@ -111,20 +122,24 @@ pub fn current<'c>(course: &'c Course, progress: &Progress) -> Option<&'c Exerci
         .find(|e| !progress.passed.contains(&e.name))
 }
 
+/// The exercise a command names, or the current one; `None` once every exercise passes.
+pub fn named_or_current<'c>(
+    course: &'c Course,
+    name: Option<&str>,
+    store: &Store,
+) -> Result<Option<&'c Exercise>> {
+    match name {
+        Some(name) => course.find(name).map(Some),
+        None => Ok(current(course, &store.load()?)),
+    }
+}
+
 /// `cargo xtask check [EX]`: returns whether every test passed.
 pub fn check(course: &Course, name: Option<&str>, tree: Tree) -> Result<bool> {
     let store = Store::new(&course.root);
-    let exercise = match name {
-        Some(name) => course.find(name)?,
-        None => match current(course, &store.load()?) {
-            Some(exercise) => exercise,
-            None => {
-                println!(
-                    "Every exercise passes. Well done! `cargo xtask list` shows the whole course."
-                );
-                return Ok(true);
-            }
-        },
+    let Some(exercise) = named_or_current(course, name, &store)? else {
+        println!("Every exercise passes. Well done! `cargo xtask list` shows the whole course.");
+        return Ok(true);
     };
     let (_, counted) = check_one(course, exercise, tree, &store)?;
     Ok(counted)

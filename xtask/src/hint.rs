@@ -2,21 +2,15 @@
 
 use anyhow::Result;
 
-use crate::check::current;
+use crate::check::named_or_current;
 use crate::course::Course;
 use crate::progress::Store;
 
 pub fn hint(course: &Course, name: Option<&str>, all: bool) -> Result<()> {
     let store = Store::new(&course.root);
-    let exercise = match name {
-        Some(name) => course.find(name)?,
-        None => match current(course, &store.load()?) {
-            Some(exercise) => exercise,
-            None => {
-                println!("Every exercise passes; there is nothing left to hint at.");
-                return Ok(());
-            }
-        },
+    let Some(exercise) = named_or_current(course, name, &store)? else {
+        println!("Every exercise passes; there is nothing left to hint at.");
+        return Ok(());
     };
     let hints = &exercise.meta.hints;
     if hints.is_empty() {

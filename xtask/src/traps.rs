@@ -23,9 +23,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::check::nextest_config;
+use crate::check::grade_in;
 use crate::course::{Course, Exercise, Tree, collect_files};
-use crate::grade::{self, Mode, Outcome, Request};
+use crate::grade::Outcome;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,32 +67,14 @@ pub fn caught(course: &Course, exercise: &Exercise, index: usize, trap: &Trap) -
         .with_context(|| format!("trap `{}` in {}", trap.name, trap.file))?;
     fs::write(&target, patched)?;
 
-    let root_target = course.root.join("target");
-    let mut request = Request {
-        workspace: workspace.clone(),
-        package: exercise.name.clone(),
-        config: nextest_config(course),
-        target_dir: root_target.clone(),
-        mode: Mode::Tests,
-        show_progress: false,
-        output_cap: std::env::current_exe().ok(),
-    };
-    let tests = grade::run(&request)?;
-    if let Outcome::CompileError(e) = &tests {
+    let graded = grade_in(course, exercise, &workspace, false)?;
+    if let Outcome::CompileError(e) = &graded.tests {
         bail!(
             "trap `{}` does not compile, so it proves nothing:\n{e}",
             trap.name
         );
     }
-    if !tests.all_passed() {
-        return Ok(true);
-    }
-    if exercise.meta.loom {
-        request.mode = Mode::Loom;
-        request.target_dir = root_target.join("loom");
-        return Ok(!grade::run(&request)?.all_passed());
-    }
-    Ok(false)
+    Ok(!graded.all_passed())
 }
 
 /// Copies the solution crate into a workspace of its own under `target/traps/`, with its test
